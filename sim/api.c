@@ -120,3 +120,32 @@ out:
     json_decref(root);
     return rc;
 }
+
+/* POST /api/account/get-account: the cheapest authenticated call, which
+ * mclog's `check` uses to prove API 1.0 keys. The real answer has more
+ * members; these are the ones that identify the account. */
+int sim_api_account(struct sim_request *rq, struct sim_response *rs)
+{
+    const struct sim_config *cfg = rq->ctx->cfg;
+    const struct sim_account *a = &cfg->accounts[rq->acct];
+
+    if (rq->scheme == SIM_SCHEME_V1 && cfg->region != SIM_REGION_ANY && a->region != cfg->region) {
+        sim_resp_v1_fail(rs, 200, "err_audit_log_incorrect_region",
+                         "The account belongs to another region; use the regional host from "
+                         "discover-authentication",
+                         false, NULL);
+        return 0;
+    }
+    sim_resp_json(rs, 200);
+    SIM_BUF_LIT(&rs->body, "{\"meta\":{\"status\":200},\"data\":[{\"accountName\":");
+    sim_buf_jstrz(&rs->body, a->name);
+    SIM_BUF_LIT(&rs->body, ",\"accountCode\":\"C");
+    sim_buf_printf(&rs->body, "%.2s%06llx", sim_region_names[a->region],
+                   (unsigned long long)(a->name_hash & 0xffffff));
+    SIM_BUF_LIT(&rs->body, "\",\"region\":");
+    sim_buf_jstrz(&rs->body, sim_region_names[a->region]);
+    SIM_BUF_LIT(&rs->body, ",\"domain\":");
+    sim_buf_jstrz(&rs->body, a->domain);
+    SIM_BUF_LIT(&rs->body, "}],\"fail\":[]}");
+    return 0;
+}

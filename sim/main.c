@@ -41,6 +41,8 @@ static void usage(FILE *f)
         "                        seconds or a number with s/m/h/d/w\n"
         "  --start T             fixed timeline origin (epoch seconds or ISO 8601)\n"
         "                        instead of now - period (reproducible runs)\n"
+        "  --end T               no event after T (epoch seconds or ISO 8601): a closed\n"
+        "                        timeline, for exact tests and benchmarks\n"
         "  --rate LOG=R          events per second for LOG (audit, dlp, rejection,\n"
         "                        ttp_url, ttp_impersonation, ttp_attachment, or all)\n"
         "                        in every account; fractions allowed (0.02). Repeatable.\n"
@@ -101,6 +103,7 @@ enum opt_id {
     OPT_SEED,
     OPT_PERIOD,
     OPT_START,
+    OPT_END,
     OPT_RATE,
     OPT_LATE,
     OPT_DATE_STYLE,
@@ -127,6 +130,7 @@ static const struct option long_opts[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"period", required_argument, NULL, OPT_PERIOD},
     {"start", required_argument, NULL, OPT_START},
+    {"end", required_argument, NULL, OPT_END},
     {"rate", required_argument, NULL, OPT_RATE},
     {"late", required_argument, NULL, OPT_LATE},
     {"date-style", required_argument, NULL, OPT_DATE_STYLE},
@@ -195,6 +199,13 @@ static int apply_opt(struct sim_config *cfg, int id, const char *arg, char *err,
         if (sim_time_parse_any(arg, &cfg->start, &frac))
             goto bad;
         cfg->has_start = true;
+        return 0;
+    }
+    case OPT_END: {
+        long frac;
+        if (sim_time_parse_any(arg, &cfg->end, &frac))
+            goto bad;
+        cfg->has_end = true;
         return 0;
     }
     case OPT_RATE: {

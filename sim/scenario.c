@@ -366,7 +366,7 @@ out:
 static int load_root(struct sc *sc, struct sim_config *cfg, json_t *root)
 {
     static const char *const keys[] = {
-        "seed",        "period",     "start",          "region",  "max_page_size",
+        "seed",        "period",     "start",          "end",          "region",  "max_page_size",
         "token_lifetime", "v1_clock_skew", "date_style", "binding_expired", "rate_limit",
         "late_events", "rates",      "accounts",       "faults",  NULL};
     uint64_t rates[SIM_LOG_COUNT], v;
@@ -391,6 +391,16 @@ static int load_root(struct sc *sc, struct sim_config *cfg, json_t *root)
             return bad(sc, "start", "expected epoch seconds or an ISO 8601 date-time");
         }
         cfg->has_start = true;
+    }
+    if ((x = json_object_get(root, "end"))) {
+        long frac;
+        if (json_is_integer(x)) {
+            cfg->end = json_integer_value(x);
+        } else if (!json_is_string(x) ||
+                   sim_time_parse_iso(json_string_value(x), &cfg->end, &frac) != 0) {
+            return bad(sc, "end", "expected epoch seconds or an ISO 8601 date-time");
+        }
+        cfg->has_end = true;
     }
     if ((x = json_object_get(root, "region"))) {
         const char *s = json_string_value(x);

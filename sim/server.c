@@ -41,6 +41,7 @@ enum route_kind {
     ROUTE_TOKEN = 0,
     ROUTE_DISCOVER,
     ROUTE_LOG,
+    ROUTE_ACCOUNT,
 };
 
 struct route {
@@ -58,6 +59,7 @@ static const struct route routes[] = {
     {"/api/ttp/url/get-logs", ROUTE_LOG, SIM_LOG_TTP_URL},
     {"/api/ttp/impersonation/get-logs", ROUTE_LOG, SIM_LOG_TTP_IMPERSONATION},
     {"/api/ttp/attachment/get-logs", ROUTE_LOG, SIM_LOG_TTP_ATTACHMENT},
+    {"/api/account/get-account", ROUTE_ACCOUNT, -1},
 };
 
 static const struct route *find_route(const char *path)
@@ -79,6 +81,13 @@ static int64_t now_ms(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The clock events are visible by: wall time, stopped at --end. */
+static int64_t data_clock(const struct sim_config *cfg, int64_t wall_ms)
+{
+    int64_t s = wall_ms / 1000;
+    return cfg->has_end && s > cfg->end ? cfg->end : s;
 }
 
 static const char *req_arg(const struct sim_request *rq, const char *name)
@@ -157,7 +166,7 @@ static bool authenticate(struct sim_request *rq, struct sim_response *rs)
             return false;
         }
         switch (sim_v1_verify(a, sig, rq->mc_date, rq->mc_req_id, rq->mc_app_id, rq->path,
-                              rq->now_s, cfg->v1_skew_s)) {
+                              rq->now_ms / 1000, cfg->v1_skew_s)) {
         case SIM_V1_OK:
             return true;
         case SIM_V1_MISSING_HEADERS:
@@ -235,7 +244,7 @@ static bool pre_faults(struct sim_request *rq, struct sim_response *rs, struct s
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ;
         rq->now_ms = now_ms();
-        rq->now_s = rq->now_ms / 1000;
+        rq->now_s = data_clock(rq->ctx->cfg, rq->now_ms);
     }
     if (fire(rq, SIM_FAULT_TOKEN_EXPIRY, &r))
         sim_tokens_revoke(rq->ctx->tokens, r->n_accounts ? rq->acct : -1);
@@ -389,7 +398,7 @@ static enum MHD_Result handle(struct sim_ctx *ctx, struct MHD_Connection *conn, 
     rq.mc_req_id = header(conn, "x-mc-req-id");
     rq.mc_app_id = header(conn, "x-mc-app-id");
     rq.now_ms = t_start = now_ms();
-    rq.now_s = rq.now_ms / 1000;
+    rq.now_s = data_clock(cfg, rq.now_ms);
 
     if (strncmp(url, "/_sim/", 6) == 0) {
         sim_inspect_handle(&rq, &rs);
@@ -419,7 +428,10 @@ static enum MHD_Result handle(struct sim_ctx *ctx, struct MHD_Connection *conn, 
     } else if (rt->kind == ROUTE_DISCOVER) {
         sim_api_discover(&rq, &rs);
     } else if (authenticate(&rq, &rs)) {
-        sim_api_logs(&rq, &rs, rt->log);
+        if (rt->kind == ROUTE_ACCOUNT)
+            sim_api_account(&rq, &rs);
+        else
+            sim_api_logs(&rq, &rs, rt->log);
     }
 
     if (rt && rs.status == 200 && rs.post_fault == SIM_POST_NONE) {

@@ -120,6 +120,7 @@ void sim_resp_v1_fail(struct sim_response *rs, int http_status, const char *code
 int sim_api_token(struct sim_request *rq, struct sim_response *rs);
 int sim_api_discover(struct sim_request *rq, struct sim_response *rs);
 int sim_api_logs(struct sim_request *rq, struct sim_response *rs, int log);
+int sim_api_account(struct sim_request *rq, struct sim_response *rs);
 int sim_inspect_handle(struct sim_request *rq, struct sim_response *rs);
 
 /* Form-urlencoded lookup with percent- and '+'-decoding into out.

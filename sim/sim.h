@@ -129,6 +129,8 @@ struct sim_fault_rule {
 struct sim_config {
     uint64_t seed;
     int64_t period_s;
+    bool has_end;
+    int64_t end;   /* no event after this time (epoch seconds): a closed timeline */
     bool has_start;
     int64_t start; /* fixed timeline origin (epoch seconds) */
     struct sim_account *accounts;

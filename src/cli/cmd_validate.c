@@ -18,23 +18,12 @@ void mcl_cli_validate_usage(FILE *out)
 
 int mcl_cli_validate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {NULL, 0, NULL, 0},
-    };
     const char *given = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
-        if (c == 'c') {
-            given = optarg;
-        } else {
-            mcl_cli_validate_usage(stderr);
-            return 2;
-        }
-    }
+    int usage_rc = mcl_cli_config_only(argc, argv, mcl_cli_validate_usage, &given);
+    if (usage_rc)
+        return usage_rc;
     const char *path = mcl_cli_config_path(given);
-    if (!path || optind != argc) {
+    if (!path) {
         mcl_cli_validate_usage(stderr);
         return 2;
     }

@@ -1,5 +1,6 @@
 /* Helpers shared by the subcommands: loading the configuration with its
  * diagnostics, logging setup, and time/duration printing. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -55,4 +56,27 @@ void mcl_cli_format_time(int64_t ms, char out[MCL_TIME_TEXT_MAX])
     /* Seconds are enough on a terminal: drop ".mmm" but keep the zone. */
     out[19] = 'Z';
     out[20] = '\0';
+}
+
+int mcl_cli_config_only(int argc, char **argv, void (*usage)(FILE *), const char **given)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    *given = NULL;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+        if (c != 'c') {
+            usage(stderr);
+            return 2;
+        }
+        *given = optarg;
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    return 0;
 }

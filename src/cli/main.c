@@ -20,6 +20,14 @@ static void version_usage(FILE *out)
 }
 
 static const struct mcl_cli_cmd commands[] = {
+    {"run", "the daemon: collect every configured stream, forever", mcl_cli_run, mcl_cli_run_usage},
+    {"once", "catch every stream up to now, then exit", mcl_cli_once, mcl_cli_once_usage},
+    {"check", "check credentials, region and permissions: PASS/FAIL with the fix", mcl_cli_check,
+     mcl_cli_check_usage},
+    {"status", "per account and log type: events, progress, last error, lag", mcl_cli_status,
+     mcl_cli_status_usage},
+    {"query", "print stored events, newest first (ndjson or table)", mcl_cli_query,
+     mcl_cli_query_usage},
     {"validate", "load a configuration and print every problem in it", mcl_cli_validate,
      mcl_cli_validate_usage},
     {"version", "print the version", cmd_version, version_usage},

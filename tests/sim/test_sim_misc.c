@@ -313,6 +313,27 @@ static void t_late_events(void **state)
     st_sim_stop(&sim);
 }
 
+/* --end closes the timeline: nothing exists after it, however late we ask. */
+static void t_end_closes_timeline(void **state)
+{
+    time_t now = time(NULL), start = now - 7200, end = now - 3600;
+    char start_s[32], end_s[32];
+    const char *args[] = {"--start", start_s, "--end", end_s, "--rate", "ttp_url=1", NULL};
+    struct st_sim sim;
+    struct th_client *c = th_client_create();
+
+    (void)state;
+    snprintf(start_s, sizeof(start_s), "%lld", (long long)start);
+    snprintf(end_s, sizeof(end_s), "%lld", (long long)end);
+    st_sim_start(&sim, args);
+    /* rate 1/s: one event per second up to and including `end`, none after */
+    assert_int_equal(st_sim_count(c, &sim, "demo", ST_TTP_URL, start, end + 1), 3601);
+    assert_int_equal(st_sim_count(c, &sim, "demo", ST_TTP_URL, end + 1, now + 1), 0);
+    assert_int_equal(st_sim_count(c, &sim, "demo", ST_TTP_URL, start, now + 3600), 3601);
+    th_client_destroy(c);
+    st_sim_stop(&sim);
+}
+
 /* --date-style mixed: odd but valid forms, same instants as the default. */
 static void t_mixed_date_style(void **state)
 {
@@ -413,6 +434,7 @@ int main(void)
         cmocka_unit_test(t_sigint_stops_cleanly),
         cmocka_unit_test(t_unknown_flag_fails),
         cmocka_unit_test(t_late_events),
+        cmocka_unit_test(t_end_closes_timeline),
         cmocka_unit_test(t_mixed_date_style),
         cmocka_unit_test(t_logs_requests_only_when_verbose),
     };

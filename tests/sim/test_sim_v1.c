@@ -324,6 +324,31 @@ static void t_wrong_region(void **state)
     json_decref(j);
 }
 
+/* get-account: the cheap signed call that proves API 1.0 keys; it is
+ * authenticated like every other endpoint. */
+static void t_get_account(void **state)
+{
+    struct fx *f = *state;
+    struct st_auth a;
+    json_t *j;
+
+    st_auth_v1(&a, &st_demo_v1);
+    assert_int_equal(call(f, &a, "/api/account/get-account", "{\"data\":[]}", &j), 200);
+    json_t *d = json_array_get(json_object_get(j, "data"), 0);
+    assert_string_equal(json_string_value(json_object_get(d, "accountName")), "demo");
+    assert_string_equal(json_string_value(json_object_get(d, "region")), "eu");
+    assert_int_equal(json_array_size(json_object_get(j, "fail")), 0);
+    json_decref(j);
+    st_auth_v1(&a, &expired_creds);
+    assert_int_equal(call(f, &a, "/api/account/get-account", "{\"data\":[]}", &j), 418);
+    assert_v1_fail(j, 418, "err_xdk_binding_expired");
+    json_decref(j);
+    st_auth_v1(&a, &us_creds);
+    assert_int_equal(call(f, &a, "/api/account/get-account", "{\"data\":[]}", &j), 200);
+    assert_v1_fail(j, 200, "err_audit_log_incorrect_region");
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +363,7 @@ int main(void)
         cmocka_unit_test(t_binding_expired_global_flag),
         cmocka_unit_test(t_discover_authentication),
         cmocka_unit_test(t_wrong_region),
+        cmocka_unit_test(t_get_account),
     };
     return cmocka_run_group_tests_name("v1", tests, setup, teardown);
 }
